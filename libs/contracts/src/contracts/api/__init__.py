@@ -1,0 +1,1 @@
+"""REST payloads, one module per service API (rider-facing and /internal)."""

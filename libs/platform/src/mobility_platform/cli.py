@@ -1,0 +1,83 @@
+"""Operator/dev commands: `mobility-platform keygen|ensure-topics` and `mobility-token rider`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from contracts import topics as contract_topics
+
+from mobility_platform.auth import generate_keypair, mint_rider_token, mint_service_token
+from mobility_platform.kafka import ensure_topics
+from mobility_platform.settings import KafkaSettings
+
+app = typer.Typer(help="MobilityCorp platform tools", no_args_is_help=True)
+token_app = typer.Typer(help="Mint development tokens", no_args_is_help=True)
+
+KEY_PAIRS = ("rider_jwt", "service_jwt", "command_signing", "receipt_signing")
+
+
+def _secrets_dir() -> Path:
+    return Path(os.environ.get("MC_SECRETS_DIR", ".cache/secrets"))
+
+
+@app.command()
+def keygen(
+    out: Annotated[Path, typer.Option(help="Directory for the PEM files")] = Path(".cache/secrets"),
+) -> None:
+    """Create the dev Ed25519 key pairs that are missing (never overwrites)."""
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in KEY_PAIRS:
+        private, public = out / f"{name}_private.pem", out / f"{name}_public.pem"
+        if private.exists() and public.exists():
+            continue
+        private_pem, public_pem = generate_keypair()
+        private.write_text(private_pem)
+        private.chmod(0o600)
+        public.write_text(public_pem)
+        typer.echo(f"created {private} and {public}")
+
+
+@app.command("ensure-topics")
+def ensure_topics_cmd(
+    bootstrap: Annotated[str, typer.Option(envvar="MC_KAFKA_BOOTSTRAP")] = "127.0.0.1:19092",
+    prefix: Annotated[str, typer.Option(help="Topic prefix")] = "",
+    partitions: int = 3,
+) -> None:
+    """Create every contracts topic and its dead-letter topic (idempotent)."""
+    settings = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=prefix)
+    names = asyncio.run(ensure_topics(settings, contract_topics.ALL, partitions=partitions))
+    typer.echo("\n".join(names))
+
+
+@token_app.command("rider")
+def rider_token(
+    rider_id: Annotated[str | None, typer.Option(help="Rider UUID (random if omitted)")] = None,
+    email: str | None = None,
+    name: str | None = None,
+    ttl_s: int = 3600,
+    key_file: Annotated[Path | None, typer.Option(help="Rider signing key PEM")] = None,
+) -> None:
+    """Print a rider JWT signed with the dev rider key."""
+    key = (key_file or _secrets_dir() / "rider_jwt_private.pem").read_text()
+    rid = uuid.UUID(rider_id) if rider_id else uuid.uuid4()
+    typer.echo(mint_rider_token(key, rider_id=rid, email=email, name=name, ttl_s=ttl_s))
+
+
+@token_app.command("service")
+def service_token(
+    service: str,
+    ttl_s: int = 300,
+    key_file: Annotated[Path | None, typer.Option(help="Service signing key PEM")] = None,
+) -> None:
+    """Print a service JWT (for calling /internal routes by hand)."""
+    key = (key_file or _secrets_dir() / "service_jwt_private.pem").read_text()
+    typer.echo(mint_service_token(key, service=service, ttl_s=ttl_s))
+
+
+if __name__ == "__main__":
+    app()

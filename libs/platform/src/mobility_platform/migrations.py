@@ -1,0 +1,65 @@
+"""Alembic plumbing shared by every service's `migrations/env.py`.
+
+env.py stays three lines: import the service's metadata and call `run_migrations(metadata,
+env_prefix="BOOKING_")`. The URL comes from `config.attributes["database_url"]` (tests) or the
+service's `<PREFIX>DATABASE_URL` setting, never from alembic.ini.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from alembic import context
+from pydantic import PostgresDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+class _DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    database_url: PostgresDsn
+
+
+def database_url(env_prefix: str) -> str:
+    configured = context.config.attributes.get("database_url")
+    if configured:
+        return str(configured)
+    settings = _DatabaseSettings(_env_prefix=env_prefix)  # type: ignore[call-arg]
+    return settings.database_url.unicode_string()
+
+
+def run_migrations(
+    metadata: MetaData,
+    *,
+    env_prefix: str,
+    include_object: Callable[..., bool] | None = None,
+) -> None:
+    url = database_url(env_prefix)
+    options: dict[str, Any] = {
+        "target_metadata": metadata,
+        "include_object": include_object,
+        "compare_type": True,
+        "transaction_per_migration": True,
+    }
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_async())

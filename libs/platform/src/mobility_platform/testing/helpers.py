@@ -1,0 +1,48 @@
+"""Helpers for tests: poll-with-deadline (never sleep to synchronise) and an in-process client."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+T = TypeVar("T")
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[T | None]] | Callable[[], T | None],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "condition",
+) -> T:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while True:
+        result = condition()
+        last = await result if asyncio.iscoroutine(result) else result  # type: ignore[assignment]
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {message} (last: {last!r})"
+            )
+        await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def app_client(
+    app: FastAPI, *, startup_timeout: float = 30
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and talk to it in-process over ASGI (unhandled errors become 500s)."""
+    async with LifespanManager(app, startup_timeout=startup_timeout, shutdown_timeout=30) as mgr:
+        transport = httpx.ASGITransport(app=mgr.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
