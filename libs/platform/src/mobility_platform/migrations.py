@@ -63,3 +63,60 @@ def run_migrations(
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+def create_messaging_tables() -> None:
+    """The outbox and inbox tables as of their first version (call from a service's 0001).
+
+    Frozen here on purpose: later changes to the tables get their own helper and revision.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Uuid(), nullable=False, comment="CloudEvent id"),
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("type", sa.Text(), nullable=False),
+        sa.Column("payload", postgresql.JSONB(), nullable=False, comment="the whole CloudEvent"),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_message"),
+        sa.UniqueConstraint("seq", name="uq_outbox_message_seq"),
+    )
+    op.create_index(
+        "ix_outbox_message_unpublished",
+        "outbox_message",
+        ["seq"],
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_table(
+        "processed_message",
+        sa.Column("consumer", sa.Text(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "processed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_message"),
+    )
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_message")
+    op.drop_index("ix_outbox_message_unpublished", table_name="outbox_message")
+    op.drop_table("outbox_message")

@@ -1,0 +1,34 @@
+"""Composition root: the only place that wires iot-gateway together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from mobility_platform.app import create_service_app
+from mobility_platform.runtime import Runtime
+
+from iot_gateway import api, db
+from iot_gateway.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; `uvicorn iot_gateway.app:create_app --factory` runs it."""
+    settings = settings or Settings()  # type: ignore[call-arg]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with Runtime(settings, outbox_table=db.outbox) as runtime:
+            runtime.install(app)
+            yield
+
+    app = create_service_app(
+        settings,
+        title="MobilityCorp IoT gateway",
+        description="MQTT bridge: signed vehicle commands and acks, telemetry, offline detection.",
+        lifespan=lifespan,
+        error_status=api.ERROR_STATUS,
+    )
+    app.include_router(api.router)
+    return app

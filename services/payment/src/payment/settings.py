@@ -1,0 +1,14 @@
+"""Payment settings: the platform base plus what only payment needs (env prefix PAYMENT_)."""
+
+from __future__ import annotations
+
+from mobility_platform.settings import PlatformSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(PlatformSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAYMENT_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+    )
+
+    service_name: str = "payment"

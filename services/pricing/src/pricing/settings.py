@@ -1,0 +1,14 @@
+"""Pricing settings: the platform base plus what only pricing needs (env prefix PRICING_)."""
+
+from __future__ import annotations
+
+from mobility_platform.settings import PlatformSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(PlatformSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRICING_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+    )
+
+    service_name: str = "pricing"

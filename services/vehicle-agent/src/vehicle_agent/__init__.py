@@ -1,0 +1,1 @@
+"""Vehicle agent: what runs on a scooter, e-bike or car."""
