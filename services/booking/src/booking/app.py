@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="MobilityCorp Booking",
-        description="Booking orchestration: reserve -> pay -> confirm, trips, scheduled and group bookings.",
+        description=(
+            "Booking orchestration: reserve -> pay -> confirm, trips, scheduled and group bookings."
+        ),
         lifespan=lifespan,
         error_status=api.ERROR_STATUS,
     )

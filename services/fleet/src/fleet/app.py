@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="MobilityCorp Fleet",
-        description="Vehicles, zones, PostGIS search with a Redis cache, reservation locks, unlock.",
+        description=(
+            "Vehicles, zones, PostGIS search with a Redis cache, reservation locks, unlock."
+        ),
         lifespan=lifespan,
         error_status=api.ERROR_STATUS,
     )

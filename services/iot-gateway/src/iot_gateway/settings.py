@@ -1,4 +1,4 @@
-"""IoT gateway settings: the platform base plus what only iot-gateway needs (env prefix IOT_GATEWAY_)."""
+"""IoT gateway settings: platform base + gateway-only settings (env prefix IOT_GATEWAY_)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="MobilityCorp Notification",
-        description="Push, e-mail and SMS from the event stream, with preferences and a delivery log.",
+        description=(
+            "Push, e-mail and SMS from the event stream, with preferences and a delivery log."
+        ),
         lifespan=lifespan,
         error_status=api.ERROR_STATUS,
     )

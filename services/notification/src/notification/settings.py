@@ -1,4 +1,4 @@
-"""Notification settings: the platform base plus what only notification needs (env prefix NOTIFICATION_)."""
+"""Notification settings: platform base + its own settings (env prefix NOTIFICATION_)."""
 
 from __future__ import annotations
 

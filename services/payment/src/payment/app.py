@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings,
         title="MobilityCorp Payment",
-        description="Stripe payments: manual-capture authorisations, capture, void, refund, webhooks.",
+        description=(
+            "Stripe payments: manual-capture authorisations, capture, void, refund, webhooks."
+        ),
         lifespan=lifespan,
         error_status=api.ERROR_STATUS,
     )
