@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -29,7 +30,7 @@ def _secrets_dir() -> Path:
 def keygen(
     out: Annotated[Path, typer.Option(help="Directory for the PEM files")] = Path(".cache/secrets"),
 ) -> None:
-    """Create the dev Ed25519 key pairs that are missing (never overwrites)."""
+    """Create the dev Ed25519 key pairs and the vehicle MQTT credential secret (never overwrites)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name in KEY_PAIRS:
         private, public = out / f"{name}_private.pem", out / f"{name}_public.pem"
@@ -40,6 +41,11 @@ def keygen(
         private.chmod(0o600)
         public.write_text(public_pem)
         typer.echo(f"created {private} and {public}")
+    secret = out / "vehicle_mqtt_secret"
+    if not secret.exists():
+        secret.write_text(secrets.token_urlsafe(32))
+        secret.chmod(0o600)
+        typer.echo(f"created {secret}")
 
 
 @app.command("ensure-topics")

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -111,3 +113,9 @@ def verify_document(public_key_pem: str, document: Mapping[str, Any], signature:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def vehicle_mqtt_password(secret: str, vehicle_id: str) -> str:
+    """A vehicle's broker password, derived so provisioning and the simulator agree."""
+    mac = hmac.new(secret.encode(), vehicle_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()[:32]

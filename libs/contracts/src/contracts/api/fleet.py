@@ -109,3 +109,26 @@ class TripLockRead(ContractModel):
     distance_m: int = Field(ge=0)
     locked_at: UtcDatetime
     vehicle_status: VehicleStatus
+
+
+class VehiclePage(ContractModel):
+    """Internal listing (simulator, ops): `GET /internal/vehicles?city&offset&limit`."""
+
+    items: list[VehicleRead]
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
+
+
+class ZoneSupplyItem(ContractModel):
+    city: str
+    zone_id: str
+    vehicle_type: VehicleType
+    available: int = Field(ge=0)
+
+
+class ZoneSupplyRead(ContractModel):
+    """Available vehicles per zone and type (pricing's supply signal for surge)."""
+
+    items: list[ZoneSupplyItem]
+    as_of: UtcDatetime
