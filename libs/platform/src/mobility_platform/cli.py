@@ -30,7 +30,7 @@ def _secrets_dir() -> Path:
 def keygen(
     out: Annotated[Path, typer.Option(help="Directory for the PEM files")] = Path(".cache/secrets"),
 ) -> None:
-    """Create the dev Ed25519 key pairs and the vehicle MQTT credential secret (never overwrites)."""
+    """Create missing dev key pairs and the vehicle MQTT secret (never overwrites)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name in KEY_PAIRS:
         private, public = out / f"{name}_private.pem", out / f"{name}_public.pem"
