@@ -68,7 +68,8 @@ class CloudEvent(ContractModel, Generic[E]):
         id: UUID | None = None,
         traceparent: str | None = None,
     ) -> CloudEvent[E]:
-        return CloudEvent[type(event)](  # type: ignore[misc]
+        concrete: type[CloudEvent[E]] = CloudEvent[type(event)]  # type: ignore[misc,assignment]
+        return concrete(
             id=id or uuid4(),
             source=source,
             type=event.type_name(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
+import time
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +15,7 @@ import typer
 from contracts import topics as contract_topics
 
 from mobility_platform.auth import generate_keypair, mint_rider_token, mint_service_token
+from mobility_platform.devstack import Stack, StackOptions
 from mobility_platform.kafka import ensure_topics
 from mobility_platform.settings import KafkaSettings
 
@@ -83,6 +86,73 @@ def service_token(
     """Print a service JWT (for calling /internal routes by hand)."""
     key = (key_file or _secrets_dir() / "service_jwt_private.pem").read_text()
     typer.echo(mint_service_token(key, service=service, ttl_s=ttl_s))
+
+
+def _repo_root() -> Path:
+    for candidate in (Path.cwd(), *Path.cwd().parents):
+        if (candidate / "deploy" / "local" / "stack.toml").exists():
+            return candidate
+    raise typer.BadParameter("run this from inside the repository")
+
+
+@app.command()
+def up(
+    fleet_size: Annotated[int, typer.Option(envvar="MC_DEMO_FLEET_SIZE")] = 2000,
+    simulator: Annotated[bool, typer.Option(help="Start the vehicle simulator")] = True,
+) -> None:
+    """Prepare and start every service (infra must be up) and keep them running until Ctrl-C."""
+    repo = _repo_root()
+    stack = Stack(StackOptions(repo=repo, demo_fleet_size=fleet_size, with_processes=simulator))
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        typer.echo("preparing databases, topics, migrations and demo data ...")
+        asyncio.run(stack.prepare())
+        stack.seed()
+        for name in stack.services:
+            stack.start_service(name)
+        asyncio.run(stack.wait_ready(timeout=120))
+        if simulator:
+            for name in stack.processes:
+                stack.start_process(name)
+        _welcome(stack)
+        reported: set[str] = set()
+        while not stopping:
+            for name in set(stack.dead()) - reported:
+                typer.echo(f"!! {name} exited; log tail:\n{stack.log_tail(name)}", err=True)
+                reported.add(name)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        typer.echo("stopping services ...")
+        stack.stop_all()
+
+
+def _welcome(stack: Stack) -> None:
+    rider = uuid.uuid4()
+    token = mint_rider_token(
+        (stack.secrets_dir / "rider_jwt_private.pem").read_text(),
+        rider_id=rider,
+        email="rider@example.com",
+        name="Demo Rider",
+        ttl_s=8 * 3600,
+    )
+    urls = {name: stack.url(name) for name in stack.services}
+    lines = [f"  {name:<13} {url}  (docs: {url}/docs)" for name, url in urls.items()]
+    typer.echo("\nMobilityCorp is up:\n" + "\n".join(lines))
+    typer.echo(f"\nlogs: {stack.log_dir}/<service>.log   mail: deploy/local/infra.sh mail")
+    typer.echo(f"demo rider {rider} token (8 h):\nexport TOKEN={token}")
+    typer.echo(
+        'try: curl -H "Authorization: Bearer $TOKEN" '
+        f'"{stack.url("fleet")}/vehicles/search?lat=50.11&lon=8.68&radius_m=1000"'
+    )
+    typer.echo("Ctrl-C stops the services (infra keeps running: make infra-down).")
 
 
 if __name__ == "__main__":

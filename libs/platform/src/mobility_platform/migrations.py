@@ -28,7 +28,7 @@ def database_url(env_prefix: str) -> str:
     configured = context.config.attributes.get("database_url")
     if configured:
         return str(configured)
-    settings = _DatabaseSettings(_env_prefix=env_prefix)  # type: ignore[call-arg]
+    settings = _DatabaseSettings(_env_prefix=env_prefix)
     return settings.database_url.unicode_string()
 
 

@@ -61,7 +61,7 @@ def problem_response(
 def _status_for(exc: DomainError, error_status: Mapping[type[DomainError], int]) -> int:
     for cls in type(exc).__mro__:
         if cls in error_status:
-            return error_status[cls]  # type: ignore[index]
+            return error_status[cls]
     logger.warning("unmapped domain error %s; answering 400", type(exc).__name__)
     return 400
 

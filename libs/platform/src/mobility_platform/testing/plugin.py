@@ -239,7 +239,7 @@ class AuthKeys:
         return AuthSettings(
             rider_public_key=self.rider_public,
             service_public_key=self.service_public,
-            service_private_key=self.service_private if with_service_key else None,  # type: ignore[arg-type]
+            service_private_key=self.service_private if with_service_key else None,
         )
 
     def rider_token(self, rider_id: uuid.UUID | None = None, **claims: Any) -> str:
