@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from contracts.base import ContractModel, RequestModel, UtcDatetime
@@ -49,3 +51,14 @@ class PaymentRead(ContractModel):
     failure_message: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    next_action: str | None = None
+    """Set while the customer must act (3-D Secure: Stripe `next_action.type`, e.g.
+    `use_stripe_sdk`); status stays `requires_payment_method` and the client completes it with
+    `client_secret`. The outcome then arrives by webhook as PaymentAuthorized / PaymentFailed."""
+
+
+class WebhookAck(ContractModel):
+    """What `POST /webhooks/stripe` answers to an accepted (signature-verified) event."""
+
+    event_id: str
+    outcome: Literal["applied", "ignored", "duplicate"]
