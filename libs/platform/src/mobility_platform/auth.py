@@ -58,9 +58,12 @@ class ServiceIdentity:
 class TokenVerifier:
     def __init__(self, settings: AuthSettings) -> None:
         self._s = settings
+        # parsed once: PyJWT would otherwise re-parse the PEM on every request
+        self._rider_key = serialization.load_pem_public_key(settings.rider_public_key.encode())
+        self._service_key = serialization.load_pem_public_key(settings.service_public_key.encode())
 
     def rider(self, token: str) -> Rider:
-        claims = self._decode(token, self._s.rider_public_key, self._s.rider_audience)
+        claims = self._decode(token, self._rider_key, self._s.rider_audience)
         if claims.get("iss") != self._s.rider_issuer:
             raise jwt.InvalidIssuerError("unexpected issuer")
         try:
@@ -76,10 +79,10 @@ class TokenVerifier:
         return Rider(id=rider_id, contact=contact)
 
     def service(self, token: str) -> ServiceIdentity:
-        claims = self._decode(token, self._s.service_public_key, self._s.service_audience)
+        claims = self._decode(token, self._service_key, self._s.service_audience)
         return ServiceIdentity(name=str(claims["sub"]))
 
-    def _decode(self, token: str, key: str, audience: str) -> dict[str, Any]:
+    def _decode(self, token: str, key: Any, audience: str) -> dict[str, Any]:
         return jwt.decode(
             token,
             key,
