@@ -27,7 +27,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mobility_platform.kafka import make_producer, topic_name
+from mobility_platform.kafka import ensure_topics, make_producer, topic_name
 from mobility_platform.messaging_tables import OUTBOX, notify_channel
 from mobility_platform.observability import current_traceparent
 from mobility_platform.settings import KafkaSettings, OutboxSettings
@@ -103,6 +103,7 @@ class OutboxRelay:
             lambda: make_producer(kafka, client_id=f"{service}-outbox")
         )
         self._producer: AIOKafkaProducer | None = None
+        self._known_topics: set[str] = set()
         self._wake = asyncio.Event()
         self.is_leader = False
 
@@ -172,6 +173,7 @@ class OutboxRelay:
     async def _send(self, rows: Sequence[asyncpg.Record]) -> tuple[int, str | None]:
         """Send rows in order; returns how many leading rows are durably published."""
         try:
+            await self._ensure_topics({row["topic"] for row in rows})
             producer = await self._ensure_producer()
             futures = [
                 await producer.send(
@@ -197,6 +199,15 @@ class OutboxRelay:
             reason = "timeout" if failed not in done else repr(failed.exception())
             return sent, f"publish failed: {reason}"
         return sent, None
+
+    async def _ensure_topics(self, topics: set[str]) -> None:
+        """Create a topic this service produces to before its first send (auto-create is off):
+        one row for a missing topic would otherwise block every later row."""
+        missing = topics - self._known_topics
+        if missing:
+            plain = KafkaSettings(bootstrap_servers=self._kafka.bootstrap_servers)
+            await ensure_topics(plain, sorted(missing))
+            self._known_topics |= missing
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[UUID]) -> None:
         await conn.execute(

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://problems.mobilitycorp.example/"
 MEDIA_TYPE = "application/problem+json"
+_RESERVED = frozenset(Problem.model_fields)
 
 
 def problem_response(
@@ -38,8 +39,13 @@ def problem_response(
     title: str | None = None,
     detail: str | None = None,
     headers: Mapping[str, str] | None = None,
-    **extensions: Any,
+    errors: list[dict[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    extra = dict(extensions or {})
+    if clashes := _RESERVED & extra.keys():
+        logger.warning("problem extensions %s clash with standard members; dropped", clashes)
+        extra = {k: v for k, v in extra.items() if k not in _RESERVED}
     body = Problem(
         type=PROBLEM_BASE + code,
         title=title or HTTPStatus(status).phrase,
@@ -48,7 +54,8 @@ def problem_response(
         instance=request.url.path,
         code=code,
         trace_id=current_trace_id(),
-        **extensions,
+        errors=errors,
+        **extra,
     )
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
@@ -92,7 +99,7 @@ def install_problem_handlers(
             title=exc.title,
             detail=exc.message,
             headers={**getattr(exc, "headers", {}), **_retry_after(exc.retry_after_s)},
-            **exc.extensions,
+            extensions=exc.extensions,
         )
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:

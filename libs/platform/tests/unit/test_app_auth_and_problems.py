@@ -178,3 +178,18 @@ async def test_health_and_metrics_need_no_token(http: httpx.AsyncClient) -> None
     metrics = (await http.get("/metrics")).text
     assert 'route="/me"' in metrics
     assert "http_server_request_duration_seconds_bucket" in metrics
+
+
+async def test_extension_named_like_a_standard_member_does_not_break_the_problem(
+    auth_keys: AuthKeys,
+) -> None:
+    app = build_app(auth_keys)
+
+    @app.post("/clash")
+    async def clash() -> None:
+        raise VehicleUnavailableError("Taken.", extensions={"status": "reserved", "hint": "x"})
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        body = assert_problem(await client.post("/clash"), 409, "vehicle_unavailable")
+    assert body["hint"] == "x"
