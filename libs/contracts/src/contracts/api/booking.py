@@ -59,6 +59,9 @@ class BookingPaymentRead(ContractModel):
     amount: Money
     client_secret: str | None = None
     failure_code: str | None = None
+    next_action: str | None = None
+    """Set while the rider must complete 3-D Secure with `client_secret` (e.g.
+    `use_stripe_sdk`); the booking is confirmed once payment reports the outcome."""
 
 
 class BookingPriceRead(ContractModel):
