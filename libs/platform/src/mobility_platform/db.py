@@ -35,6 +35,7 @@ def make_engine(settings: PlatformSettings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
         pool_timeout=5,
+        hide_parameters=True,  # errors end up in logs and DLQ headers: no rider data in them
         connect_args={
             "timeout": 5,
             "command_timeout": 30,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -25,7 +27,7 @@ from contracts.envelope import (
     decode_event,
 )
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Table
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -54,6 +56,7 @@ class InboxConsumer:
         max_attempts: int = 5,
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 10.0,
+        retention: timedelta = timedelta(days=14),
     ) -> None:
         self.consumer = consumer
         self._topics = [topic_name(kafka, t) for t in topics]
@@ -63,6 +66,8 @@ class InboxConsumer:
         self._kafka = kafka
         self._max_attempts = max_attempts
         self._backoff = (backoff_initial_s, backoff_max_s)
+        self._retention = retention
+        self._next_purge = 0.0
         self.ready = asyncio.Event()
         """Set once partitions are assigned (tests wait on it before producing)."""
 
@@ -100,6 +105,7 @@ class InboxConsumer:
                         await self._process(record, producer)
                     await self._commit(consumer, tp, records[-1].offset + 1)
                     self._report_lag(consumer, tp, records[-1].offset + 1)
+                await self._purge_if_due()
         finally:
             self.ready.clear()
             for client in (consumer, producer):
@@ -107,6 +113,20 @@ class InboxConsumer:
                     await asyncio.wait_for(client.stop(), 10)
                 except Exception as exc:  # noqa: BLE001 - shutting down anyway
                     logger.debug("stop failed: %s", exc)
+
+    async def _purge_if_due(self) -> None:
+        """Forget processed ids long after Kafka could redeliver them (retention >> topic's)."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + 3600
+        cutoff = datetime.now(UTC) - self._retention
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(self._inbox).where(
+                    self._inbox.c.consumer == self.consumer, self._inbox.c.processed_at < cutoff
+                )
+            )
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:

@@ -136,8 +136,11 @@ class OutboxRelay:
             if rounds % 600 == 0:
                 await self._purge(conn)
             if drained:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
+                # races with the wake-up (a NOTIFY at shutdown), and the relay never stops
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._s.poll_interval_s)
+                    async with asyncio.timeout(self._s.poll_interval_s):
+                        await self._wake.wait()
                 self._wake.clear()
 
     def _lock(self) -> str:

@@ -122,6 +122,10 @@ class Harness:
         async with self.sessions() as session:
             return (await session.execute(query)).scalar_one()  # type: ignore[call-overload]
 
+    async def scalar_all(self, query: object) -> list[object]:
+        async with self.sessions() as session:
+            return list((await session.execute(query)).scalars())  # type: ignore[call-overload]
+
     async def effects(self) -> list[tuple[UUID, UUID, int]]:
         async with self.sessions() as session:
             rows = await session.execute(

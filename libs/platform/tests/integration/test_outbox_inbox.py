@@ -187,3 +187,30 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     assert reasons == ["UndecodableEventError", "ValueError"]
     assert {headers["dlq_source_topic"] for _, _, headers in dead} == {harness.topic.encode()}
     assert sorted(headers["dlq_attempts"] for _, _, headers in dead) == [b"0", b"2"]
+
+
+async def test_inbox_forgets_event_ids_only_after_the_retention(harness: Harness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from platform_harness import inbox_table
+    from sqlalchemy import insert
+
+    consumer = harness.consumer()
+    old, recent, other_consumer = uuid4(), uuid4(), uuid4()
+    async with harness.sessions() as session, session.begin():
+        await session.execute(
+            insert(inbox_table),
+            [
+                {"consumer": consumer.consumer, "event_id": old,
+                 "processed_at": datetime.now(UTC) - timedelta(days=15)},
+                {"consumer": consumer.consumer, "event_id": recent,
+                 "processed_at": datetime.now(UTC) - timedelta(days=13)},
+                {"consumer": "someone-else", "event_id": other_consumer,
+                 "processed_at": datetime.now(UTC) - timedelta(days=30)},
+            ],
+        )  # fmt: skip
+
+    await consumer._purge_if_due()
+
+    remaining = await harness.scalar_all(select(inbox_table.c.event_id))
+    assert sorted(map(str, remaining)) == sorted(map(str, [recent, other_consumer]))
