@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from mobility_platform.auth import mint_rider_token, mint_service_token
 from mobility_platform.devstack import Stack
-from mobility_platform.testing import wait_until
+from mobility_platform.testing import read_topic, wait_until
 from mobility_platform.testing.plugin import Infra
 
 FRANKFURT = (50.11, 8.68)
@@ -89,24 +87,8 @@ class Platform:
 
     async def events(self, base_topic: str, *, subject: str | None = None) -> list[dict[str, Any]]:
         """Every CloudEvent on a topic so far (optionally for one aggregate), oldest first."""
-        topic = self.topic(base_topic)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.infra.kafka_bootstrap, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
-            ]
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            ends = await consumer.end_offsets(partitions)
-            found: list[dict[str, Any]] = []
-            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    found += [json.loads(r.value or b"{}") for r in records]
-        finally:
-            await asyncio.wait_for(consumer.stop(), 10)
+        records = await read_topic(self.infra.kafka_bootstrap, self.topic(base_topic))
+        found = [json.loads(r.value or b"{}") for r in records]
         return [e for e in found if subject is None or e.get("subject") == subject]
 
     async def wait_for_event(

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 from uuid import UUID, uuid4
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from contracts.clock import SystemClock
 from contracts.envelope import Event
 from mobility_platform.db import new_metadata
@@ -17,6 +17,7 @@ from mobility_platform.kafka import topic_name
 from mobility_platform.messaging_tables import add_messaging_tables
 from mobility_platform.outbox import OutboxRelay
 from mobility_platform.settings import KafkaSettings, OutboxSettings
+from mobility_platform.testing import read_topic
 from mobility_platform.uow import SqlUnitOfWork
 from sqlalchemy import Column, Integer, Table, Text, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -148,30 +149,8 @@ class Harness:
         self, topic: str | None = None
     ) -> list[tuple[bytes | None, bytes | None, dict[str, bytes]]]:
         """Every message on the topic, from the beginning, without a consumer group."""
-        name = topic or self.topic
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.kafka.bootstrap_servers, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            partitions = [
-                TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()
-            ]
-            if not partitions:
-                await consumer._client.force_metadata_update()
-                partitions = [
-                    TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()
-                ]
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            ends = await consumer.end_offsets(partitions)
-            out = []
-            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    out += [(r.key, r.value, dict(r.headers)) for r in records]
-            return out
-        finally:
-            await consumer.stop()
+        records = await read_topic(self.kafka.bootstrap_servers, topic or self.topic)
+        return [(r.key, r.value, dict(r.headers)) for r in records]
 
     async def produce_raw(self, value: bytes, key: bytes = b"raw") -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
