@@ -54,6 +54,9 @@ class CommandAck(ContractModel):
     battery_pct: BatteryPct
     odometer_m: int = Field(ge=0)
     acked_at: UtcDatetime
+    action: CommandAction | None = None
+    """The action the vehicle read from the command (added so rejections of commands the
+    gateway never issued, e.g. forged ones, can still be reported)."""
 
 
 class Telemetry(ContractModel):
