@@ -10,14 +10,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from e2e_clients import Platform
+from e2e_clients import OVERRIDES, Platform
 from mobility_platform.devstack import Stack, StackOptions
 from mobility_platform.testing.plugin import Infra, require
 
 E2E_FLEET_SIZE = 300
-
-# Timings shortened so expiry and offline behaviour are observable within a test's deadline.
-OVERRIDES: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +45,7 @@ async def platform(infra: Infra, run_id: str) -> AsyncIterator[Platform]:
         yield platform
     finally:
         await platform.aclose()
+        platform.remove_vehicle_credentials()
         stack.stop_all()
         await stack.drop_databases()
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import mailbox
+import subprocess
+import sys
+import time
 import uuid
 from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +22,15 @@ from mobility_platform.testing import read_topic, wait_until
 from mobility_platform.testing.plugin import Infra
 
 FRANKFURT = (50.11, 8.68)
+
+# Timings shortened so expiry and offline behaviour are observable within a test's deadline.
+HOLD_S = 12
+OFFLINE_AFTER_S = 6
+OVERRIDES: dict[str, dict[str, str]] = {
+    "booking": {"RULES__RESERVATION_HOLD_S": str(HOLD_S), "RULES__UNLOCK_WINDOW_S": "120"},
+    "iot-gateway": {"OFFLINE_AFTER_S": str(OFFLINE_AFTER_S), "OFFLINE_CHECK_INTERVAL_S": "1"},
+    "vehicle-simulator": {"VEHICLE_AGENT_HEARTBEAT_INTERVAL_S": "2"},
+}
 
 
 @dataclass
@@ -102,6 +119,50 @@ class Platform:
 
         return await wait_until(
             matching, timeout=timeout, interval=0.25, message=f"{event_type} for {subject}"
+        )
+
+    def remove_vehicle_credentials(self) -> None:
+        """Take this run's simulated vehicles off the shared broker again."""
+        provision = Path(sys.executable).parent / "iot-gateway-provision"
+        subprocess.run(
+            [str(provision), "--from-fleet", self.url("fleet"), "--remove",
+             "--secret-file", str(self.stack.secrets_dir / "vehicle_mqtt_secret"),
+             "--service-key", str(self.stack.secrets_dir / "service_jwt_private.pem")],
+            cwd=self.infra.repo_root, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    async def stripe_webhook(
+        self, event_type: str, obj: dict[str, Any], *, forge: bool = False
+    ) -> httpx.Response:
+        """Deliver an event the way Stripe does: JSON signed with the endpoint's secret."""
+        payload = json.dumps({
+            "id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": event_type,
+            "created": int(time.time()), "livemode": False, "data": {"object": obj},
+        })  # fmt: skip
+        secret = (self.stack.secrets_dir / "stripe_webhook_secret").read_text().strip()
+        stamp = int(time.time())
+        mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+        signature = f"t={stamp},v1={'0' * 64 if forge else mac}"
+        async with httpx.AsyncClient() as stripe:
+            return await stripe.post(
+                self.url("payment") + "/webhooks/stripe",
+                content=payload,
+                headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+            )
+
+    def mails_to(self, address: str) -> list[Message]:
+        """Mails the local SMTP server received for one recipient."""
+        box = mailbox.Maildir(self.infra.smtp_maildir, create=False)
+        return [m for m in box if address in (m.get("To") or "")]
+
+    async def wait_for_mail(
+        self, address: str, *, subject_has: str, timeout: float = 20
+    ) -> Message:
+        def arrived() -> Message | None:
+            return next((m for m in self.mails_to(address) if subject_has in m["Subject"]), None)
+
+        return await wait_until(
+            arrived, timeout=timeout, interval=0.25, message=f"mail to {address}"
         )
 
     async def aclose(self) -> None:

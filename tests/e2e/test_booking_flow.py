@@ -4,39 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import httpx
-from e2e_clients import Platform, Rider
+from e2e_clients import Platform
+from e2e_flows import free_vehicle, searchable
 from mobility_platform.testing import wait_until
-
-
-async def free_vehicle(rider: Rider, **params: Any) -> dict[str, Any]:
-    """A vehicle the search offers right now (each test takes its own)."""
-    response = await rider.search(radius_m=3000, limit=50, **params)
-    assert response.status_code == 200, response.text
-    items = response.json()["items"]
-    assert items, "the demo fleet offers nothing near Frankfurt"
-    return items[uuid.uuid4().int % len(items)]
-
-
-async def searchable(rider: Rider, vehicle: dict[str, Any]) -> bool:
-    position = vehicle["position"]
-    response = await rider.search(lat=position["lat"], lon=position["lon"], radius_m=50, limit=100)
-    return any(item["id"] == vehicle["id"] for item in response.json()["items"])
-
-
-async def book_and_pay(rider: Rider, vehicle: dict[str, Any]) -> dict[str, Any]:
-    created = await rider.book(vehicle["id"])
-    assert created.status_code == 201, created.text
-    booking = created.json()
-    confirmed = await rider.post(
-        "booking",
-        f"/bookings/{booking['id']}/confirm-payment",
-        {"payment_method_id": "pm_card_visa"},
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    return confirmed.json()
 
 
 async def test_search_reserve_pay_confirm_and_each_event_once(fleet_ready: Platform) -> None:

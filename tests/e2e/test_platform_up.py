@@ -15,7 +15,9 @@ async def test_service_is_live_ready_and_exports_metrics(platform: Platform, ser
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         ready = await http.get("/readyz")
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"db": "ok", "redis": "ok", "kafka": "ok"}
+        checks = ready.json()["checks"]
+        assert {"db", "redis", "kafka"} <= checks.keys()
+        assert set(checks.values()) == {"ok"}, checks
         metrics = await http.get("/metrics")
         assert "http_server_request_duration_seconds" in metrics.text
 

@@ -33,7 +33,7 @@ def _secrets_dir() -> Path:
 def keygen(
     out: Annotated[Path, typer.Option(help="Directory for the PEM files")] = Path(".cache/secrets"),
 ) -> None:
-    """Create missing dev key pairs and the vehicle MQTT secret (never overwrites)."""
+    """Create missing dev key pairs and shared secrets (never overwrites)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name in KEY_PAIRS:
         private, public = out / f"{name}_private.pem", out / f"{name}_public.pem"
@@ -44,11 +44,12 @@ def keygen(
         private.chmod(0o600)
         public.write_text(public_pem)
         typer.echo(f"created {private} and {public}")
-    secret = out / "vehicle_mqtt_secret"
-    if not secret.exists():
-        secret.write_text(secrets.token_urlsafe(32))
-        secret.chmod(0o600)
-        typer.echo(f"created {secret}")
+    for name, prefix in (("vehicle_mqtt_secret", ""), ("stripe_webhook_secret", "whsec_")):
+        secret = out / name
+        if not secret.exists():
+            secret.write_text(prefix + secrets.token_urlsafe(32))
+            secret.chmod(0o600)
+            typer.echo(f"created {secret}")
 
 
 @app.command("ensure-topics")

@@ -134,6 +134,8 @@ class Stack:
             key, arg = match.group(1), match.group(2)
             if key == "url" and arg:
                 return self.url(arg)
+            if key == "secret" and arg:
+                return (self.secrets_dir / arg).read_text().strip()
             if key not in values:
                 raise KeyError(f"unknown placeholder {match.group(0)} in stack.toml")
             return values[key]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
@@ -106,12 +107,15 @@ class Runtime:
 async def _supervise(name: str, factory: Callable[[], Awaitable[None]]) -> None:
     delay = 0.5
     while True:
+        started = time.monotonic()
         try:
             await factory()
             return
         except asyncio.CancelledError:
             raise
         except Exception:
+            if time.monotonic() - started > 60:
+                delay = 0.5  # it ran fine for a while: this is a new incident
             logger.exception("background task %s crashed; restarting in %.1fs", name, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
