@@ -45,6 +45,7 @@ from contracts.types import (
     VehicleStatus,
     VehicleType,
 )
+from mobility_platform import testing
 from mobility_platform.auth import generate_keypair
 from mobility_platform.errors import DependencyUnavailableError
 
@@ -56,15 +57,9 @@ def eur(amount_minor: int) -> Money:
     return Money(amount_minor=amount_minor, currency="EUR")
 
 
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
+class FakeClock(testing.FakeClock):
+    def __init__(self, start: datetime = T0) -> None:
+        super().__init__(start)
 
 
 # --- storage ---------------------------------------------------------------------------------

@@ -30,19 +30,14 @@ from fleet.domain import (
     haversine_m,
 )
 from fleet.ports import CellKey, CellRead, SearchQuery, Spot
+from mobility_platform import testing
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += timedelta(**kwargs)
+class FakeClock(testing.FakeClock):
+    def __init__(self, start: datetime = T0) -> None:
+        super().__init__(start)
 
 
 def a_vehicle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -14,20 +14,15 @@ from contracts.mqtt import CommandAck
 from contracts.types import CommandId, VehicleId
 from iot_gateway.domain import BrokerUnavailableError, Command, Outcome, Sighting, StaleVehicle
 from iot_gateway.ports import CommandInfo, Heartbeat
+from mobility_platform import testing
 from mobility_platform.outbox import OutboxWriter
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-class FakeClock:
+class FakeClock(testing.FakeClock):
     def __init__(self, start: datetime = T0) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
+        super().__init__(start)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID, uuid4
@@ -17,19 +17,9 @@ from contracts.api.notification import (
 )
 from contracts.envelope import Event
 from contracts.types import BookingId, RiderContact, RiderId
+from mobility_platform.testing import FakeClock
 from notification import domain
 from notification.domain import DeliveryStatus
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 class FakeOutbox:

@@ -12,26 +12,15 @@ import itertools
 import json
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
 from contracts.envelope import Event
 from contracts.types import BookingId, Money, PaymentId, RiderId
+from mobility_platform.testing import FakeClock
 from payment import domain
 from payment.domain import Intent, IntentState, ProviderEvent
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 @dataclass

@@ -12,19 +12,14 @@ from uuid import UUID
 
 from contracts.api.common import PriceRead
 from contracts.types import BookingId
+from mobility_platform import testing
 from pricing import domain
 from pricing.usecases import CachedPrices
 
 
-class FakeClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
+class FakeClock(testing.FakeClock):
+    def __init__(self, start: datetime = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)) -> None:
+        super().__init__(start)
 
 
 class FakeRules:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from contracts.mqtt import SignedCommand, VehicleCommand
 from contracts.types import CommandAction
+from mobility_platform import testing
 from mobility_platform.signing import CommandSigner
 from vehicle_agent.runner import VehicleRunner
 
@@ -17,15 +18,9 @@ RunnerFactory = Callable[..., VehicleRunner]
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-class FakeClock:
+class FakeClock(testing.FakeClock):
     def __init__(self, start: datetime = T0) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
+        super().__init__(start)
 
 
 def signed_command(

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
 from contracts.api.fleet import ReservationRead, TripLockRead, VehicleRead
 from contracts.api.payment import PaymentCreate, PaymentRead
 from contracts.api.pricing import FareCreate, FareRead, InternalQuoteCreate, QuoteLock, QuoteRead
-from contracts.envelope import CloudEvent, Event
 from contracts.types import BookingId, Money, PaymentId, QuoteId, RiderId, VehicleId
+from mobility_platform.ports import UnitOfWorkBase
 
 from booking.domain import Booking, IdempotencyKey
 from booking.domain.rules import RateDecision
@@ -147,11 +146,7 @@ class TaskRepository(Protocol):
     async def cancel(self, booking_id: UUID, kind: TaskKind, now: datetime) -> None: ...
 
 
-class Outbox(Protocol):
-    def add(self, event: Event, *, event_id: UUID | None = None) -> CloudEvent[Any]: ...
-
-
-class UnitOfWork(Protocol):
+class UnitOfWork(UnitOfWorkBase, Protocol):
     @property
     def bookings(self) -> BookingRepository: ...
 
@@ -160,19 +155,5 @@ class UnitOfWork(Protocol):
 
     @property
     def tasks(self) -> TaskRepository: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...

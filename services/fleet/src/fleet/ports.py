@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, NamedTuple, Protocol, Self
+from typing import Any, NamedTuple, Protocol
 
 from contracts.api.common import PriceRead
 from contracts.api.fleet import VehicleRead
-from contracts.clock import Clock
-from contracts.envelope import Event
 from contracts.types import BookingId, GeoPoint, RiderId, VehicleId, VehicleType
+from mobility_platform.ports import UnitOfWorkBase
 
 from fleet.domain import Reservation, Vehicle, VehicleReport
 
@@ -145,33 +143,12 @@ class ReservationRepository(Protocol):
     async def save(self, reservation: Reservation) -> None: ...
 
 
-class Outbox(Protocol):
-    def add(self, event: Event) -> object: ...
-
-
-class AbstractUnitOfWork(Protocol):
+class AbstractUnitOfWork(UnitOfWorkBase, Protocol):
     @property
     def vehicles(self) -> VehicleRepository: ...
 
     @property
     def reservations(self) -> ReservationRepository: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
     def invalidate(self, *vehicles: Vehicle) -> None:
         """Drop the search cells of these vehicle states once the transaction commits."""

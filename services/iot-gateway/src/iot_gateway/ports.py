@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol
 
-from contracts.clock import Clock
-from contracts.envelope import CloudEvent, Event
 from contracts.mqtt import CommandAck, SignedCommand, Telemetry, VehicleCommand
 from contracts.types import BookingId, CommandAction, CommandId, VehicleId
+from mobility_platform.ports import UnitOfWorkBase
 
 from iot_gateway.domain import Command, Outcome, Sighting, StaleVehicle
 
@@ -53,33 +51,13 @@ class VehicleStateStore(Protocol):
     async def mark_offline(self, ids: Sequence[VehicleId], *, at: datetime) -> None: ...
 
 
-class Outbox(Protocol):
-    def add(self, event: Event) -> CloudEvent[Any]: ...
-
-
-class AbstractUnitOfWork(Protocol):
+class AbstractUnitOfWork(UnitOfWorkBase, Protocol):
     @property
     def commands(self) -> CommandStore: ...
     @property
     def acks(self) -> AckStore: ...
     @property
     def vehicles(self) -> VehicleStateStore: ...
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class CommandPublisher(Protocol):

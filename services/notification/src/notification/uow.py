@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from contracts.api.notification import (
@@ -13,9 +12,8 @@ from contracts.api.notification import (
     NotificationPage,
     NotificationSettingsRead,
 )
-from contracts.clock import Clock
-from contracts.envelope import Event
 from contracts.types import BookingId, RiderContact, RiderId
+from mobility_platform.ports import UnitOfWorkBase
 from mobility_platform.uow import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,30 +54,13 @@ class Deliveries(Protocol):
     ) -> NotificationPage: ...
 
 
-class Outbox(Protocol):
-    def add(self, event: Event, *, event_id: UUID | None = None) -> Any: ...
-
-
-class AbstractUnitOfWork(Protocol):
+class AbstractUnitOfWork(UnitOfWorkBase, Protocol):
     @property
     def recipients(self) -> Recipients: ...
     @property
     def devices(self) -> Devices: ...
     @property
     def deliveries(self) -> Deliveries: ...
-    @property
-    def outbox(self) -> Outbox: ...
-    @property
-    def clock(self) -> Clock: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None: ...
 
 
 class NotificationUnitOfWork(SqlUnitOfWork):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol
 
-from contracts.clock import Clock
-from contracts.envelope import Event
 from contracts.types import BookingId, PaymentId, RiderId
+from mobility_platform.ports import UnitOfWorkBase
 from mobility_platform.uow import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,29 +31,10 @@ class WebhookEvents(Protocol):
     async def record(self, event_id: str, event_type: str) -> bool: ...
 
 
-class Outbox(Protocol):
-    def add(self, event: Event) -> Any: ...
-
-
-class AbstractUnitOfWork(Protocol):
+class AbstractUnitOfWork(UnitOfWorkBase, Protocol):
     payments: Payments
     customers: Customers
     webhook_events: WebhookEvents
-    clock: Clock
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class SqlPaymentUnitOfWork(SqlUnitOfWork):

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
-from contracts.clock import Clock
 from contracts.types import BookingId
+from mobility_platform.ports import UnitOfWorkBase
 from mobility_platform.uow import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,9 +65,7 @@ class BookingDemand(Protocol):
     async def counts_since(self, since: datetime) -> domain.ZoneCounts: ...
 
 
-class AbstractUnitOfWork(Protocol):
-    @property
-    def clock(self) -> Clock: ...
+class AbstractUnitOfWork(UnitOfWorkBase, Protocol):
     @property
     def rules(self) -> Rules: ...
     @property
@@ -77,15 +74,6 @@ class AbstractUnitOfWork(Protocol):
     def surges(self) -> Surges: ...
     @property
     def booking_demand(self) -> BookingDemand: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None: ...
 
 
 class PricingUnitOfWork(SqlUnitOfWork):

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -74,3 +75,19 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         return records
     finally:
         await asyncio.wait_for(consumer.stop(), 10)
+
+
+class FakeClock:
+    """A `contracts.clock.Clock` that only moves when the test moves it."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: float | timedelta = 0.0, /, **parts: float) -> datetime:
+        """Move forward by seconds or a timedelta, plus any timedelta keyword parts."""
+        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        self.current += step + timedelta(**parts)
+        return self.current
