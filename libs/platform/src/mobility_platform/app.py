@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from mobility_platform.auth import AUTH_ERROR_STATUS, TokenVerifier
 from mobility_platform.health import health_router
 from mobility_platform.observability import (
+    FASTAPI_TELEMETRY,
     RequestContextMiddleware,
     configure_logging,
     configure_tracing,
@@ -30,7 +31,13 @@ def create_service_app(
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
     configure_tracing(settings.service_name)
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,  # type: ignore[arg-type]
+    )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings.auth)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)

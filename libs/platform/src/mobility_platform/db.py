@@ -33,7 +33,8 @@ def make_engine(settings: PlatformSettings) -> AsyncEngine:
         str(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        pool_recycle=settings.db_pool_recycle_s,
         pool_timeout=5,
         hide_parameters=True,  # errors end up in logs and DLQ headers: no rider data in them
         connect_args={

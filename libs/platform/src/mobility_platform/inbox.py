@@ -43,6 +43,13 @@ CONSUMED = Counter("inbox_messages_total", "Messages by outcome", ["consumer", "
 CONSUMER_LAG = Gauge("kafka_consumer_lag", "Messages behind", ["consumer", "topic", "partition"])
 
 
+def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return str(value.decode(errors="replace"))
+    return None
+
+
 class InboxConsumer:
     def __init__(
         self,
@@ -144,6 +151,9 @@ class InboxConsumer:
     async def _process(
         self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
     ) -> None:
+        if _header(record, "ce_type") not in (None, *self._handlers):
+            CONSUMED.labels(self.consumer, "ignored").inc()
+            return  # typed by the producer and not ours: skip without decoding
         try:
             event = decode_event(record.value or b"")
         except UnknownEventTypeError:

@@ -1,8 +1,9 @@
 """Logging (structlog JSON), tracing (OpenTelemetry, W3C traceparent) and HTTP metrics.
 
 `RequestContextMiddleware` is a pure ASGI middleware (cheaper than BaseHTTPMiddleware on the
-hot path): it continues or starts a trace, binds request_id/trace_id to every log line of the
-request and records the latency histogram labelled by route template, not raw path.
+hot path): it binds request_id/trace_id to every log line of the request and records the
+latency histogram labelled by route template, not raw path. The server span itself comes
+from FastAPI's native OpenTelemetry support (see `FASTAPI_TELEMETRY`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _PROPAGATOR = TraceContextTextMapPropagator()
-_TRACER = trace.get_tracer("mobility_platform")
+
+FASTAPI_TELEMETRY = {"tracing": True, "operation_spans": False, "metrics": False, "logs": False}
+"""FastAPI keeps the server span (and continues `traceparent`); metrics are Prometheus (below),
+logs are structlog, and per-operation spans cost more than they tell on every request."""
 
 HTTP_LATENCY = Histogram(
     "http_server_request_duration_seconds",
@@ -117,19 +121,17 @@ class RequestContextMiddleware:
                 message["headers"].append((b"x-request-id", request_id.encode("latin-1")))
             await send(message)
 
-        parent = extract_context(headers.get("traceparent"))
-        with _TRACER.start_as_current_span(
-            f"{scope['method']} {scope['path']}", context=parent, kind=trace.SpanKind.SERVER
-        ):
-            tokens = structlog.contextvars.bind_contextvars(
-                request_id=request_id, trace_id=current_trace_id()
+        # The server span is FastAPI's own (native OpenTelemetry, `traceparent` continued);
+        # this middleware runs inside it, so the current span is the request's.
+        tokens = structlog.contextvars.bind_contextvars(
+            request_id=request_id, trace_id=current_trace_id()
+        )
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            HTTP_LATENCY.labels(self.service, scope["method"], template, str(status)).observe(
+                time.perf_counter() - start
             )
-            try:
-                await self.app(scope, receive, send_wrapper)
-            finally:
-                structlog.contextvars.reset_contextvars(**tokens)
-                route = scope.get("route")
-                template = getattr(route, "path", None) or "unmatched"
-                HTTP_LATENCY.labels(self.service, scope["method"], template, str(status)).observe(
-                    time.perf_counter() - start
-                )

@@ -214,3 +214,29 @@ async def test_inbox_forgets_event_ids_only_after_the_retention(harness: Harness
 
     remaining = await harness.scalar_all(select(inbox_table.c.event_id))
     assert sorted(map(str, remaining)) == sorted(map(str, [recent, other_consumer]))
+
+
+async def test_events_of_types_nobody_handles_are_skipped_without_decoding(
+    harness: Harness,
+) -> None:
+    """A message typed (ce_type header) as something this consumer does not handle is not
+    even parsed: garbage behind such a header is skipped, not dead-lettered."""
+    from aiokafka import AIOKafkaProducer
+
+    harness.start(harness.relay().run)
+    consumer = harness.consumer()
+    harness.start(consumer.run)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            harness.topic, value=b"not even json", key=b"k", headers=[("ce_type", b"SomethingElse")]
+        )
+    finally:
+        await producer.stop()
+    widget_id = uuid4()
+    await harness.write(widget_id, seq=9)
+
+    await wait_until(harness.effects, message="the handled event's effect")
+    assert [(w, s) for _, w, s in await harness.effects()] == [(widget_id, 9)]
+    assert await harness.read_topic(harness.topic + ".dlq") == []

@@ -193,3 +193,11 @@ async def test_extension_named_like_a_standard_member_does_not_break_the_problem
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         body = assert_problem(await client.post("/clash"), 409, "vehicle_unavailable")
     assert body["hint"] == "x"
+
+
+async def test_an_incoming_traceparent_is_continued(http: httpx.AsyncClient) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = await http.get(
+        "/boom", headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}
+    )
+    assert response.json()["trace_id"] == trace_id
