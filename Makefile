@@ -6,20 +6,23 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help run test deps infra-install infra-up infra-down infra-status infra-reset \
+.PHONY: help run test deps secrets infra-install infra-up infra-down infra-status infra-reset \
         check lint typecheck importlint schemas unit integration e2e \
         bench-search bench-booking bench-unlock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-run: infra-install deps infra-up ## the whole platform: infra, migrations, demo fleet, services, simulated vehicles
+run: infra-install deps secrets infra-up ## the whole platform: infra, migrations, demo fleet, services, simulated vehicles
 	$(UV) run --frozen mobility-platform up
 
 test: infra-install deps infra-up check unit integration e2e ## install what is missing, then the whole suite
 
 deps: ## python workspace (uv, locked)
 	$(UV) sync --all-packages --frozen
+
+secrets: deps ## dev keys and shared secrets in .cache/secrets (git-ignored; never overwritten)
+	$(UV) run --frozen mobility-platform keygen --out .cache/secrets
 
 infra-install: ## apt packages, uv, Kafka jars, stripe-mock (only what is missing)
 	$(INFRA) install
@@ -54,10 +57,10 @@ schemas: ## committed JSON Schemas match the contracts
 unit: ## no I/O
 	$(PYTEST) libs/contracts/tests libs/platform/tests/unit $(wildcard services/*/tests/unit) -q
 
-integration: ## real PostgreSQL, Redis, Kafka, Mosquitto, stripe-mock, SMTP
+integration: secrets ## real PostgreSQL, Redis, Kafka, Mosquitto, stripe-mock, SMTP
 	$(PYTEST) libs/platform/tests/integration $(wildcard services/*/tests/integration) -q
 
-e2e: ## the running platform, public APIs only
+e2e: secrets ## the running platform, public APIs only
 	$(PYTEST) tests/e2e -q
 
 bench-search: ## by hand: search hit/miss and reserve latency

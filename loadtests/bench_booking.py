@@ -128,6 +128,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.stop_all()
         if not args.keep:
             await stack.drop_databases()
+            await stack.drop_topics()
     return results
 
 

@@ -26,6 +26,7 @@ usage() {
 usage: deploy/local/infra.sh <command> [args]
   install              install missing packages/tools (apt, uv, Kafka jars, stripe-mock)
   up [component...]    start components that are not running and wait until ready (default: all)
+                       MC_INFRA=external: only check that each component answers (compose, ...)
   down [component...]  stop components (default: all)
   status               one line per component; exit 0 only if all are up
   reset                down + delete all state (databases, topics, mail)
@@ -81,8 +82,24 @@ cmd_up() {
   log "up: done in $(elapsed_since "$t0")"
 }
 
+# MC_INFRA=external: somebody else runs the infrastructure (docker compose, a shared dev box):
+# check that every component answers, never start, stop or install anything.
+external() { [[ ${MC_INFRA:-native} == external ]]; }
+
+cmd_check_external() {
+  local c port rc=0
+  select_components "$@"
+  for c in "${SELECTED[@]}"; do
+    port=$("$(fn "$c" port)")
+    if port_open "$port"; then log "$c: external, answering on 127.0.0.1:$port"
+    else log "$c: external, NOT answering on 127.0.0.1:$port"; rc=1; fi
+  done
+  return "$rc"
+}
+
 cmd_down() {
   local c
+  if external; then log "down: MC_INFRA=external, nothing to stop here"; return 0; fi
   select_components "$@"
   for c in "${SELECTED[@]}"; do
     if "$(fn "$c" running)" >/dev/null; then
@@ -153,6 +170,13 @@ main() {
   local cmd=${1:-help}
   case $cmd in up|down|reset|mqtt-reload) lock_and_reexec "$@" ;; esac
   (($# == 0)) || shift
+  if external; then
+    case $cmd in
+      install) log "install: MC_INFRA=external, skipped"; return 0 ;;
+      up|status) cmd_check_external "$@"; return ;;
+      reset|mqtt-reload) die "$cmd: MC_INFRA=external, manage the infrastructure where it runs" ;;
+    esac
+  fi
   case $cmd in
     install) cmd_install ;;
     up) cmd_up "$@" ;;

@@ -48,6 +48,7 @@ async def platform(infra: Infra, run_id: str) -> AsyncIterator[Platform]:
         platform.remove_vehicle_credentials()
         stack.stop_all()
         await stack.drop_databases()
+        await stack.drop_topics()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from mobility_platform.kafka import ensure_topics
+from mobility_platform.kafka import delete_topics_with_prefix, ensure_topics
 from mobility_platform.settings import KafkaSettings
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z0-9_-]+))?\}")
@@ -185,6 +185,11 @@ class Stack:
                     await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
+
+    async def drop_topics(self) -> None:
+        """Delete this stack's topics (only for a stack with its own topic prefix)."""
+        if self.opts.topic_prefix:
+            await delete_topics_with_prefix(self._values(None)["kafka"], self.opts.topic_prefix)
 
     async def drop_databases(self) -> None:
         conn = await asyncpg.connect(self.pg_url("postgres", driver="postgresql"))

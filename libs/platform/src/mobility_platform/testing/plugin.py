@@ -25,6 +25,7 @@ from alembic import command
 from alembic.config import Config
 
 from mobility_platform.auth import generate_keypair, mint_rider_token, mint_service_token
+from mobility_platform.kafka import delete_topics_with_prefix
 from mobility_platform.settings import AuthSettings, KafkaSettings
 
 
@@ -191,9 +192,10 @@ def redis_url(infra: Infra) -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(infra: Infra) -> str:
+async def kafka_bootstrap(infra: Infra, run_id: str) -> AsyncIterator[str]:
     require("Kafka", infra.kafka_port)
-    return infra.kafka_bootstrap
+    yield infra.kafka_bootstrap
+    await delete_topics_with_prefix(infra.kafka_bootstrap, f"t{run_id}.")
 
 
 @pytest.fixture(scope="session")
