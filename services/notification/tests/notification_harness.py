@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from contracts.envelope import CloudEvent, Event
 from contracts.events.booking import BookingConfirmed
 from contracts.types import (
@@ -30,7 +30,7 @@ from contracts.types import (
 from fastapi import FastAPI
 from mobility_platform.kafka import topic_name
 from mobility_platform.settings import AuthSettings, KafkaSettings, OutboxSettings
-from mobility_platform.testing import wait_until
+from mobility_platform.testing import read_topic, wait_until
 from notification.settings import (
     ConsumerSettings,
     DeliverySettings,
@@ -135,28 +135,8 @@ class Kafka:
 
     async def read_all(self, topic: str) -> list[tuple[bytes | None, dict[str, bytes]]]:
         """Every message on a (full) topic name, from the beginning, without a group."""
-        consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=self.settings.bootstrap_servers,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        out: list[tuple[bytes | None, dict[str, bytes]]] = []
-
-        async def fetch() -> None:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                out.extend((r.value, dict(r.headers)) for r in records)
-
-        try:
-            await fetch()
-            partitions = list(await wait_until(consumer.assignment, message="assignment"))
-            ends = await consumer.end_offsets(partitions)
-            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-                await fetch()
-            return out
-        finally:
-            await consumer.stop()
+        records = await read_topic(self.settings.bootstrap_servers, topic)
+        return [(r.value, dict(r.headers)) for r in records]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from booking_integration import Env, Rider, booking_status_sql, running
 from contracts import topics
 from contracts.envelope import CloudEvent, Event
@@ -16,7 +16,7 @@ from contracts.events.fleet import VehicleReleased, VehicleUnlocked
 from contracts.types import BookingId, GeoPoint, RiderId, VehicleId
 from mobility_platform.kafka import ensure_topics, topic_name
 from mobility_platform.settings import OutboxSettings
-from mobility_platform.testing import wait_until
+from mobility_platform.testing import read_topic, wait_until
 
 
 async def publish(env: Env, *events: CloudEvent[Any]) -> None:
@@ -38,18 +38,7 @@ def envelope(event: Event) -> CloudEvent[Any]:
 
 
 async def booking_events_on_kafka(env: Env, booking_id: str) -> list[str]:
-    consumer = AIOKafkaConsumer(
-        topic_name(env.kafka, topics.BOOKING),
-        bootstrap_servers=env.kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        batches = await consumer.getmany(timeout_ms=1000)
-        records = [r for batch in batches.values() for r in batch]
-    finally:
-        await consumer.stop()
+    records = await read_topic(env.kafka.bootstrap_servers, topic_name(env.kafka, topics.BOOKING))
     payloads = [json.loads(r.value or b"{}") for r in records]
     return [p["type"] for p in payloads if p["subject"] == booking_id]
 

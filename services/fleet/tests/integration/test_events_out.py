@@ -7,30 +7,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from contracts import topics
 from fleet.app import create_app
 from fleet_testing import FleetDb, MakeSettings, Row, bearer, new_region
 from mobility_platform.kafka import ensure_topics, topic_name
 from mobility_platform.settings import KafkaSettings, OutboxSettings
-from mobility_platform.testing import app_client, wait_until
+from mobility_platform.testing import app_client, read_topic, wait_until
 from mobility_platform.testing.plugin import AuthKeys
 
 
 async def _events_on(kafka: KafkaSettings, base_topic: str) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        topic_name(kafka, base_topic),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        batches = await consumer.getmany(timeout_ms=1_000)
-        return [json.loads(r.value or b"") for rs in batches.values() for r in rs]
-    finally:
-        await consumer.stop()
+    records = await read_topic(kafka.bootstrap_servers, topic_name(kafka, base_topic))
+    return [json.loads(r.value or b"") for r in records]
 
 
 async def test_a_reservation_publishes_vehicle_reserved_keyed_by_vehicle(
