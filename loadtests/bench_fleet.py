@@ -49,6 +49,7 @@ import httpx
 from fleet import cells
 from fleet.seed import CITIES, load, position_near
 from mobility_platform.auth import generate_keypair, mint_rider_token, mint_service_token
+from mobility_platform.testing import wait_until
 from mobility_platform.testing.plugin import migrate
 from redis.asyncio import Redis
 
@@ -196,14 +197,15 @@ class Bench:
         )  # fmt: skip
         base = f"http://127.0.0.1:{self.port}"
         async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(200):
+
+            async def up() -> bool:
                 try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        return base
+                    return (await client.get("/healthz")).status_code == 200
                 except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError("fleet did not start")
+                    return False
+
+            await wait_until(up, timeout=20, interval=0.1, message="fleet to start")
+        return base
 
     async def close(self) -> None:
         if self.server is not None:

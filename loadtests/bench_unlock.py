@@ -30,6 +30,7 @@ import asyncpg
 import httpx
 from mobility_platform.auth import mint_service_token
 from mobility_platform.signing import vehicle_mqtt_password
+from mobility_platform.testing import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 SECRETS = REPO / ".cache" / "secrets"
@@ -161,17 +162,19 @@ async def unlocks(
 
 
 async def wait_ready(url: str, db_url: str, vehicles: int, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=url, timeout=2) as client:
-        while time.monotonic() < deadline:
+
+        async def ready() -> bool:
             try:
-                ready = (await client.get("/readyz")).status_code == 200
+                if (await client.get("/readyz")).status_code != 200:
+                    return False
             except httpx.HTTPError:
-                ready = False
-            if ready and await vehicles_seen(db_url) >= vehicles:
-                return
-            await asyncio.sleep(0.5)
-    raise TimeoutError("gateway not ready or vehicles not heartbeating")
+                return False
+            return await vehicles_seen(db_url) >= vehicles
+
+        await wait_until(
+            ready, timeout=timeout, interval=0.5, message="gateway ready, vehicles heartbeating"
+        )
 
 
 async def measure(
