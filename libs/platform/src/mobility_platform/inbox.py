@@ -66,6 +66,8 @@ class InboxConsumer:
         retention: timedelta = timedelta(days=14),
     ) -> None:
         self.consumer = consumer
+        self.group_id = kafka.topic_prefix + consumer
+        """Prefixed like the topics, so stacks sharing a broker never share a group."""
         self._topics = [topic_name(kafka, t) for t in topics]
         self._handlers = dict(handlers)
         self._sessions = sessionmaker
@@ -93,8 +95,8 @@ class InboxConsumer:
         consumer = AIOKafkaConsumer(
             *self._topics,
             bootstrap_servers=self._kafka.bootstrap_servers,
-            group_id=self.consumer,
-            client_id=self.consumer,
+            group_id=self.group_id,
+            client_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",

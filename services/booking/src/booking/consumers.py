@@ -83,7 +83,7 @@ def build_consumer(
         "PaymentFailed": partial(on_payment_failed, uow, clock, settings.rules.payment_attempts),
     }
     return InboxConsumer(
-        consumer=f"{settings.kafka.topic_prefix}{settings.service_name}",
+        consumer=settings.service_name,
         topics=[topics.FLEET, topics.PAYMENT],
         handlers=handlers,
         sessionmaker=sessionmaker,

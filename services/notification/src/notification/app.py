@@ -96,7 +96,7 @@ def _consumer(settings: Settings, runtime: Runtime, new_uow: UowFactory) -> Inbo
     )
     deps = consumers.ConsumerDeps(uow=new_uow(), renderer=TemplateRenderer(), options=options)
     return InboxConsumer(
-        consumer=s.kafka.topic_prefix + s.consumer.group,
+        consumer=s.consumer.group,
         topics=s.consumer.topics,
         handlers=consumers.handlers(deps),
         sessionmaker=runtime.sessionmaker,
