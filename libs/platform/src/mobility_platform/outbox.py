@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,9 @@ from mobility_platform.observability import current_traceparent
 from mobility_platform.settings import KafkaSettings, OutboxSettings
 
 logger = logging.getLogger(__name__)
+
+REPORT_EVERY_S = 1.0
+PURGE_EVERY_S = 600.0
 
 OUTBOX_PENDING = Gauge("outbox_pending_messages", "Unpublished outbox rows", ["service"])
 OUTBOX_LAG = Gauge("outbox_lag_seconds", "Age of the oldest unpublished outbox row", ["service"])
@@ -128,13 +132,16 @@ class OutboxRelay:
             await asyncio.sleep(self._s.poll_interval_s)  # standby: another replica publishes
         self._set_leader(True)
         await conn.add_listener(notify_channel(self.service), lambda *_: self._wake.set())
-        rounds = 0
+        next_report = next_purge = 0.0
         while True:
             drained = await self.publish_pending(conn)
-            await self._report(conn)
-            rounds += 1
-            if rounds % 600 == 0:
+            now = time.monotonic()
+            if now >= next_report:  # gauges: once a second, not after every wake-up
+                await self._report(conn)
+                next_report = now + REPORT_EVERY_S
+            if now >= next_purge:
                 await self._purge(conn)
+                next_purge = now + PURGE_EVERY_S
             if drained:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
                 # races with the wake-up (a NOTIFY at shutdown), and the relay never stops
